@@ -1,0 +1,88 @@
+"""Settings shared by every process: the API, the Celery worker and beat, and Dagster."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the documented placeholder, refused outside development
+EMULATOR_SECRET_ID = "sandbox-secret-id"  # noqa: S105 - the local emulator's own credentials
+EMULATOR_SECRET_KEY = "sandbox-secret-key"  # noqa: S105 - the local emulator's own credentials
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+
+    database_url: str = "postgresql+psycopg://bankjobs:bankjobs@127.0.0.1:5432/bankjobs"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    secret_key: str = PLACEHOLDER_SECRET
+    access_token_minutes: int = Field(default=60 * 12, gt=0)
+
+    # Where the browser lands after the bank-link flow, and where the bank redirects back to.
+    frontend_url: str = "http://localhost:3000"
+    api_url: str = "http://localhost:8000"
+
+    # Dagster webserver (GraphQL) the worker launches runs on.
+    dagster_url: str = "http://127.0.0.1:3070"
+    dagster_public_url: str | None = None
+    dagster_timeout_seconds: float = Field(default=5.0, gt=0)
+    dagster_repository_location: str = "orchestration"
+    dagster_repository_name: str = "__repository__"
+
+    # Dispatch and reconcile.
+    dispatch_max_retries: int = Field(default=8, ge=0)
+    dispatch_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    dispatch_backoff_max_seconds: float = Field(default=60.0, gt=0)
+    enqueue_timeout_seconds: float = Field(default=1.0, gt=0)
+    reconcile_interval_seconds: float = Field(default=5.0, gt=0)
+    reconcile_batch_size: int = Field(default=200, gt=0)
+    pending_redispatch_after_seconds: float = Field(default=30.0, gt=0)
+    job_max_runtime_seconds: float = Field(default=30 * 60.0, gt=0)
+
+    # Flower basic auth, "user:password".
+    flower_basic_auth: str = "admin:" + PLACEHOLDER_SECRET
+
+    # GoCardless Bank Account Data. The defaults talk to the local emulator; real credentials
+    # with GOCARDLESS_BASE_URL=https://bankaccountdata.gocardless.com/api/v2/ use the real bank.
+    gocardless_base_url: str = "http://127.0.0.1:8088/api/v2/"
+    gocardless_secret_id: str = EMULATOR_SECRET_ID
+    gocardless_secret_key: str = EMULATOR_SECRET_KEY
+    gocardless_timeout_seconds: float = Field(default=10.0, gt=0)
+    gocardless_history_days: int = Field(default=90, gt=0)
+    gocardless_access_days: int = Field(default=90, gt=0)
+
+    @property
+    def uses_emulator(self) -> bool:
+        return self.gocardless_secret_id == EMULATOR_SECRET_ID
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            if PLACEHOLDER_SECRET in self.secret_key or len(self.secret_key) < 32:
+                raise ValueError(
+                    "SECRET_KEY is the placeholder or shorter than 32 characters; "
+                    "set a long random SECRET_KEY (e.g. `openssl rand -hex 32`) outside development"
+                )
+            if PLACEHOLDER_SECRET in self.flower_basic_auth:
+                raise ValueError(
+                    "FLOWER_BASIC_AUTH still holds the placeholder password; "
+                    "set FLOWER_BASIC_AUTH=user:long-random-password outside development"
+                )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

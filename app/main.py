@@ -1,0 +1,25 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from app.auth.routes import router as auth_router
+from app.config import get_settings
+from app.errors import install_error_handlers
+
+
+def create_app() -> FastAPI:
+    get_settings()  # refuse to start on invalid settings
+    app = FastAPI(title="Bank sync jobs", version="0.1.0")
+    install_error_handlers(app)
+    app.include_router(auth_router)
+
+    @app.get("/api/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+app = create_app()
