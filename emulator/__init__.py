@@ -1,0 +1,1 @@
+"""A local emulator of the GoCardless Bank Account Data API v2."""
