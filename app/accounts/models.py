@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Integer,
     Numeric,
     String,
     Text,
@@ -49,6 +50,9 @@ class Account(Base):
     connection: Mapped[Connection] = relationship(back_populates="accounts")
     balances: Mapped[list[Balance]] = relationship(
         back_populates="account", order_by="Balance.balance_type", cascade="all, delete-orphan"
+    )
+    quotas: Mapped[list[AccountQuota]] = relationship(
+        back_populates="account", order_by="AccountQuota.scope", cascade="all, delete-orphan"
     )
 
 
@@ -102,3 +106,28 @@ class Transaction(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+
+class AccountQuota(Base):
+    """The bank's per-account, per-scope daily quota as last seen, and the last good call.
+
+    GoCardless allows a few successful calls per account and scope (details, balances,
+    transactions) in a rolling day and reports what is left in ``http_x_ratelimit_account_*``
+    headers; syncs read this to avoid calls the bank would refuse.
+    """
+
+    __tablename__ = "account_quotas"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    limit: Mapped[int | None] = mapped_column(Integer)
+    remaining: Mapped[int | None] = mapped_column(Integer)
+    reset_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+    account: Mapped[Account] = relationship(back_populates="quotas")

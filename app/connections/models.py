@@ -42,6 +42,10 @@ class Connection(Base):
     )
     status_reason: Mapped[str | None] = mapped_column(Text)
     access_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the bank hands the reference back: a reference is good for one callback only.
+    reference_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When a sync (scoped or the daily full one) last brought this connection's data in.
+    last_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, server_default=func.now()
     )
