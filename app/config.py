@@ -62,10 +62,32 @@ class Settings(BaseSettings):
     gocardless_timeout_seconds: float = Field(default=10.0, gt=0)
     gocardless_history_days: int = Field(default=90, gt=0)
     gocardless_access_days: int = Field(default=90, gt=0)
+    # Where the bank sends the browser back after consent. Defaults to the frontend origin,
+    # which proxies /api to the API: {frontend_url}/api/connections/callback.
+    gocardless_redirect_url: str | None = None
+    # Account details rarely change: fetched once, then again after this many days.
+    gocardless_details_refresh_days: int = Field(default=30, gt=0)
+    # Each sync asks for transactions from this many days before the last successful one.
+    gocardless_transactions_overlap_days: int = Field(default=7, ge=0)
+    # The daily full sync (UTC cron) leaves this many calls per account and scope for the
+    # Refresh button, and skips accounts synced less than the given hours ago.
+    gocardless_daily_sync_cron: str = "0 5 * * *"
+    gocardless_daily_sync_quota_reserve: int = Field(default=1, ge=0)
+    gocardless_daily_sync_min_age_hours: float = Field(default=12.0, ge=0)
+    # How often beat asks the bank again about links still pending (e.g. UA), and when a
+    # link never completed is given up.
+    connections_pending_check_seconds: float = Field(default=60.0, gt=0)
+    connections_pending_max_age_hours: float = Field(default=7 * 24.0, gt=0)
 
     @property
     def uses_emulator(self) -> bool:
         return self.gocardless_secret_id == EMULATOR_SECRET_ID
+
+    @property
+    def connections_callback_url(self) -> str:
+        if self.gocardless_redirect_url:
+            return self.gocardless_redirect_url
+        return self.frontend_url.rstrip("/") + "/api/connections/callback"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
