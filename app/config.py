@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,8 @@ class Settings(BaseSettings):
     # Where the browser lands after the bank-link flow, and where the bank redirects back to.
     frontend_url: str = "http://localhost:3000"
     api_url: str = "http://localhost:8000"
+    # The built frontend the API serves at / (``make frontend``); unset or missing: not served.
+    frontend_dist_dir: Path | None = Path(__file__).resolve().parents[1] / "frontend/.output/public"
 
     # Dagster webserver (GraphQL) the worker launches runs on.
     dagster_url: str = "http://127.0.0.1:3070"

@@ -7,10 +7,11 @@ from fastapi import FastAPI
 from app.auth.routes import router as auth_router
 from app.config import get_settings
 from app.errors import install_error_handlers
+from app.frontend import mount_frontend
 
 
 def create_app() -> FastAPI:
-    get_settings()  # refuse to start on invalid settings
+    settings = get_settings()  # refuses to start on invalid settings
     app = FastAPI(title="Bank sync jobs", version="0.1.0")
     install_error_handlers(app)
     app.include_router(auth_router)
@@ -19,6 +20,9 @@ def create_app() -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    # Last: the built frontend answers every path the API does not.
+    if settings.frontend_dist_dir is not None:
+        mount_frontend(app, settings.frontend_dist_dir)
     return app
 
 
