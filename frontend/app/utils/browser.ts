@@ -1,0 +1,3 @@
+export function navigateToExternal(url: string): void {
+  window.location.assign(url)
+}
