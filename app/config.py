@@ -27,6 +27,10 @@ class Settings(BaseSettings):
 
     database_url: str = "postgresql+psycopg://bankjobs:bankjobs@127.0.0.1:5432/bankjobs"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Prepended to every Redis key Celery uses (queues, unacked messages, events, control),
+    # so several deployments or test sessions can share one Redis without taking each
+    # other's tasks. E.g. "bankjobs:".
+    redis_key_prefix: str = ""
 
     secret_key: str = PLACEHOLDER_SECRET
     access_token_minutes: int = Field(default=60 * 12, gt=0)
@@ -37,25 +41,38 @@ class Settings(BaseSettings):
     # The built frontend the API serves at / (``make frontend``); unset or missing: not served.
     frontend_dist_dir: Path | None = Path(__file__).resolve().parents[1] / "frontend/.output/public"
 
-    # Dagster webserver (GraphQL) the worker launches runs on.
+    # Dagster webserver (GraphQL) the worker launches runs on; keep it on a private network,
+    # Dagster OSS has no authentication. ``dagster_public_url`` is where browsers reach the
+    # same UI (links to runs in the job JSON); it defaults to ``dagster_url``.
     dagster_url: str = "http://127.0.0.1:3070"
     dagster_public_url: str | None = None
     dagster_timeout_seconds: float = Field(default=5.0, gt=0)
+    # GET /api/jobs/{id} asks Dagster for a running job's live status within this time.
+    dagster_live_check_timeout_seconds: float = Field(default=1.0, gt=0)
     dagster_repository_location: str = "orchestration"
     dagster_repository_name: str = "__repository__"
+    # Dagster's own storage (runs, events, schedules) for `make up`: a separate database.
+    dagster_database_url: str = "postgresql://bankjobs:bankjobs@127.0.0.1:5432/bankjobs_dagster"
 
-    # Dispatch and reconcile.
+    # Dispatch: a launch that finds Dagster unreachable is retried this many times, after
+    # min(max, base * 2**n) seconds with jitter; the defaults span about three minutes.
     dispatch_max_retries: int = Field(default=8, ge=0)
     dispatch_backoff_base_seconds: float = Field(default=1.0, gt=0)
     dispatch_backoff_max_seconds: float = Field(default=60.0, gt=0)
+    # Longest time the API waits for Redis when enqueueing; the job stays pending otherwise.
     enqueue_timeout_seconds: float = Field(default=1.0, gt=0)
+    # Reconcile (Celery beat): running jobs are checked against Dagster in batches; a pending
+    # job nobody touched for this long (beyond its retry delay) is dispatched again; a job
+    # running longer than the maximum runtime is failed (and its run terminated).
     reconcile_interval_seconds: float = Field(default=5.0, gt=0)
     reconcile_batch_size: int = Field(default=200, gt=0)
     pending_redispatch_after_seconds: float = Field(default=30.0, gt=0)
     job_max_runtime_seconds: float = Field(default=30 * 60.0, gt=0)
 
-    # Flower basic auth, "user:password".
+    # Flower basic auth, "user:password"; Flower listens on this loopback address and port.
     flower_basic_auth: str = "admin:" + PLACEHOLDER_SECRET
+    flower_address: str = "127.0.0.1"
+    flower_port: int = Field(default=5555, gt=0)
 
     # GoCardless Bank Account Data. The defaults talk to the local emulator; real credentials
     # with GOCARDLESS_BASE_URL=https://bankaccountdata.gocardless.com/api/v2/ use the real bank.
