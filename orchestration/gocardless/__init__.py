@@ -1,0 +1,1 @@
+"""GoCardless bank sync: extraction and sync assets, the sync job and its daily schedule."""
