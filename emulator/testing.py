@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 
@@ -126,3 +126,92 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         except ProcessLookupError:
             return
         process.wait(timeout=5)
+
+
+class EmulatorControl:
+    """The /_emulator/ controls and the consent buttons, for tests.
+
+    Every method raises `httpx.HTTPStatusError` when the emulator refuses the request.
+    """
+
+    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_base_url = api_base_url(self.base_url)
+        self.http = httpx.Client(base_url=self.base_url, timeout=timeout)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> EmulatorControl:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _post(self, path: str, body: Mapping[str, Any] | None = None) -> Any:
+        response = self.http.post(path, json=dict(body) if body is not None else None)
+        response.raise_for_status()
+        return response.json()
+
+    def reset(self) -> None:
+        """Forget requisitions, agreements, accounts, quotas, faults, limits and the call log."""
+        self._post("/_emulator/reset")
+
+    def set_faults(self, **fields: Any) -> dict[str, Any]:
+        """E.g. set_faults(mode="bank_down", account_ids=[...], times=1) or latency_ms=500,
+        consent_outcome="UA"; only the fields given change."""
+        result: dict[str, Any] = self._post("/_emulator/faults", fields)
+        return result
+
+    def clear_faults(self) -> None:
+        self.http.delete("/_emulator/faults").raise_for_status()
+
+    def calls(
+        self, account_id: str | None = None, requisition_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        params = {
+            k: v
+            for k, v in (("account_id", account_id), ("requisition_id", requisition_id))
+            if v is not None
+        }
+        response = self.http.get("/_emulator/calls", params=params)
+        response.raise_for_status()
+        calls: list[dict[str, Any]] = response.json()
+        return calls
+
+    def force_status(self, requisition_id: str, status: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._post(
+            f"/_emulator/requisitions/{requisition_id}/status", {"status": status}
+        )
+        return result
+
+    def reset_quota(self, account_id: str | None = None, scope: str | None = None) -> None:
+        self._post("/_emulator/quota/reset", {"account_id": account_id, "scope": scope})
+
+    def set_token_lifetimes(
+        self, access_seconds: int | None = None, refresh_seconds: int | None = None
+    ) -> None:
+        self._post(
+            "/_emulator/token-lifetimes",
+            {"access_seconds": access_seconds, "refresh_seconds": refresh_seconds},
+        )
+
+    def revoke_tokens(self) -> None:
+        self._post("/_emulator/tokens/revoke")
+
+    def set_limits(self, **limits: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self._post("/_emulator/limits", limits)
+        return result
+
+    def approve(self, link: str) -> str:
+        """Press Approve on the consent page of `link`; returns the redirect Location."""
+        return self._press(link, "approve")
+
+    def reject(self, link: str) -> str:
+        return self._press(link, "reject")
+
+    def _press(self, link: str, button: str) -> str:
+        response = self.http.post(f"{link.rstrip('/')}/{button}", follow_redirects=False)
+        if response.status_code != 303:
+            raise RuntimeError(f"{button} answered {response.status_code}: {response.text[:200]}")
+        return response.headers["location"]

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from app.config import EMULATOR_SECRET_ID, EMULATOR_SECRET_KEY
+from emulator.testing import EmulatorControl, api_base_url, run_emulator
+from tests.emulator.helpers import link_requisition
+
+
+@pytest.fixture(scope="session")
+def emulator_url() -> Iterator[str]:
+    with run_emulator() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def _session_control(emulator_url: str) -> Iterator[EmulatorControl]:
+    with EmulatorControl(emulator_url) as control:
+        yield control
+
+
+@pytest.fixture
+def control(_session_control: EmulatorControl) -> EmulatorControl:
+    """The emulator's controls, after a reset (every test starts from empty state)."""
+    _session_control.reset()
+    return _session_control
+
+
+@pytest.fixture
+def tokens(control: EmulatorControl) -> dict[str, Any]:
+    response = control.http.post(
+        f"{control.api_base_url}token/new/",
+        json={"secret_id": EMULATOR_SECRET_ID, "secret_key": EMULATOR_SECRET_KEY},
+    )
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.fixture
+def api(control: EmulatorControl, tokens: dict[str, Any]) -> Iterator[httpx.Client]:
+    """An httpx client on /api/v2/ with a valid bearer token."""
+    headers = {"Authorization": f"Bearer {tokens['access']}"}
+    with httpx.Client(base_url=api_base_url(control.base_url), headers=headers) as client:
+        yield client
+
+
+@pytest.fixture
+def linked(api: httpx.Client, control: EmulatorControl) -> dict[str, Any]:
+    return link_requisition(api, control)
+
+
+@pytest.fixture
+def account_id(linked: dict[str, Any]) -> str:
+    first: str = linked["accounts"][0]
+    return first
