@@ -1,0 +1,1 @@
+"""Clients of the external services the app depends on."""
