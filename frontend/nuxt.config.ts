@@ -1,4 +1,7 @@
 import tailwindcss from '@tailwindcss/vite'
+import type { NuxtConfig } from 'nuxt/schema'
+
+type NuxtVitePlugins = NonNullable<NonNullable<NuxtConfig['vite']>['plugins']>
 
 process.env.NUXT_TELEMETRY_DISABLED ??= '1'
 
@@ -26,7 +29,7 @@ export default defineNuxtConfig({
     },
   },
   vite: {
-    plugins: [tailwindcss()],
+    plugins: tailwindcss() as unknown as NuxtVitePlugins,
   },
   nitro: {
     devProxy: {

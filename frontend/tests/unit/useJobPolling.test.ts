@@ -231,11 +231,13 @@ describe('createJobPoller', () => {
     const slow = deferred<Job>()
     let concurrent = 0
     let maxConcurrent = 0
+    let calls = 0
     const fetchJob = vi.fn<FetchJob>(async () => {
+      calls += 1
       concurrent += 1
       maxConcurrent = Math.max(maxConcurrent, concurrent)
       try {
-        return fetchJob.mock.calls.length === 1 ? await slow.promise : job
+        return calls === 1 ? await slow.promise : job
       } finally {
         concurrent -= 1
       }
