@@ -11,6 +11,9 @@ import os
 os.environ["ENVIRONMENT"] = "test"
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+# Celery's Redis keys (queues, events, control) are unique to this session, so concurrent
+# test runs sharing one Redis never take each other's tasks.
+os.environ.setdefault("REDIS_KEY_PREFIX", f"bankjobs-test-{os.getpid()}-{os.urandom(4).hex()}:")
 
 from tests.support.database import create_database, drop_database, migrate  # noqa: E402
 
