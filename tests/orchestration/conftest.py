@@ -1,0 +1,3 @@
+from tests.orchestration.support import _emulator_control, bank, emulator, emulator_url
+
+__all__ = ["_emulator_control", "bank", "emulator", "emulator_url"]
