@@ -32,6 +32,10 @@ export default defineNuxtConfig({
     plugins: tailwindcss() as unknown as NuxtVitePlugins,
   },
   nitro: {
+    prerender: {
+      crawlLinks: false,
+      ignore: ['/404.html', '/accounts', '/login'],
+    },
     devProxy: {
       '/api': {
         target: `${apiProxyBase}/api`,
