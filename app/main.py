@@ -8,6 +8,7 @@ from app.auth.routes import router as auth_router
 from app.config import get_settings
 from app.errors import install_error_handlers
 from app.frontend import mount_frontend
+from app.jobs.routes import router as jobs_router
 
 
 def create_app() -> FastAPI:
@@ -15,6 +16,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Bank sync jobs", version="0.1.0")
     install_error_handlers(app)
     app.include_router(auth_router)
+    app.include_router(jobs_router)
 
     @app.get("/api/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, case, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -227,3 +228,121 @@ def get_jobs_by_user(
 
 def _newest_first(query: Select[Job]) -> Select[Job]:
     return query.order_by(Job.created_at.desc(), Job.id.desc())
+
+
+# -- dispatch and reconcile --------------------------------------------------------------------
+
+
+def lock_pending_job(session: Session, job_id: uuid.UUID) -> Job | None:
+    """Lock a pending job for this transaction, or ``None``.
+
+    ``None`` when the job is missing, no longer pending, or locked by another transaction (a
+    concurrent delivery of the same dispatch is already handling it).
+    """
+    return session.execute(
+        select(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.PENDING)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def lock_running_job(session: Session, job_id: uuid.UUID) -> Job | None:
+    """Lock a running job for this transaction unless another transaction holds it."""
+    return session.execute(
+        select(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def lock_running_jobs(session: Session, *, after_id: uuid.UUID | None, limit: int) -> list[Job]:
+    """The next ``limit`` running jobs by id after ``after_id``, locked for this transaction.
+
+    Rows another transaction holds are skipped, so two reconcilers running at once work on
+    disjoint jobs; paging by id lets a reconciler walk every running job exactly once.
+    """
+    query = select(Job).where(Job.status == JobStatus.RUNNING)
+    if after_id is not None:
+        query = query.where(Job.id > after_id)
+    return list(
+        session.execute(
+            query.order_by(Job.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        ).scalars()
+    )
+
+
+def claim_stale_pending_jobs(
+    session: Session,
+    *,
+    now: datetime,
+    idle_seconds: float,
+    backoff_base_seconds: float,
+    backoff_max_seconds: float,
+    limit: int,
+) -> list[uuid.UUID]:
+    """Pending jobs nobody has touched for too long; their ``updated_at`` is set to ``now``.
+
+    A job is stale once ``idle_seconds`` have passed beyond the delay its next launch attempt
+    may legitimately wait (``min(max, base * 2**(attempts-1))`` after its last attempt), so
+    a job waiting out a retry backoff is never taken for a lost one. Claiming touches the
+    rows, so the next sweep leaves them alone for another ``idle_seconds``.
+    """
+    retry_delay = case(
+        (Job.attempts == 0, literal(0.0)),
+        else_=func.least(
+            literal(backoff_max_seconds),
+            literal(backoff_base_seconds) * func.power(2.0, Job.attempts - 1),
+        ),
+    )
+    deadline = Job.updated_at + func.make_interval(0, 0, 0, 0, 0, 0, retry_delay + idle_seconds)
+    ids = list(
+        session.execute(
+            select(Job.id)
+            .where(Job.status == JobStatus.PENDING, deadline < now)
+            .order_by(Job.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    if ids:
+        session.execute(
+            update(Job)
+            .where(Job.id.in_(ids), Job.status == JobStatus.PENDING)
+            .values(updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return ids
+
+
+def finish_running_jobs(
+    session: Session, outcomes: Mapping[uuid.UUID, tuple[JobStatus, str | None]]
+) -> int:
+    """Move running jobs to completed or failed (with a message), in a few UPDATEs.
+
+    Only rows still running change; returns how many did.
+    """
+    groups: dict[tuple[JobStatus, str | None], list[uuid.UUID]] = defaultdict(list)
+    for job_id, (status, message) in outcomes.items():
+        if not status.is_terminal:
+            raise ValueError(f"{status} is not a final status")
+        groups[(status, message)].append(job_id)
+    now = utcnow()
+    changed = 0
+    for (status, message), job_ids in groups.items():
+        values: dict[str, object] = {"status": status, "updated_at": now, "completed_at": now}
+        if message is not None:
+            values["error_message"] = message
+        result = session.execute(
+            update(Job)
+            .where(Job.id.in_(job_ids), Job.status == JobStatus.RUNNING)
+            .values(**values)
+            .returning(Job.id)
+            .execution_options(synchronize_session=False)
+        )
+        changed += len(result.all())
+    return changed
