@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -48,6 +49,9 @@ _QUOTA_HEADERS = (
 class GoCardlessClient:
     """One client per process or job; thread-safe. Close it (or use `with`) when done.
 
+    Tokens are refreshed when less than `refresh_margin_seconds` (at most half the token's
+    lifetime) remain; `clock` (epoch seconds) is the time that decision uses.
+
     Every method raises a `GoCardlessError` subclass on failure (see `errors.py`). The three
     account-data calls return results whose `.quota` is the remaining daily quota for that
     account and scope; `last_quota()` keeps the latest one seen per (account, scope).
@@ -62,6 +66,7 @@ class GoCardlessClient:
         *,
         refresh_margin_seconds: float = 60.0,
         transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self._http = httpx.Client(
@@ -71,7 +76,11 @@ class GoCardlessClient:
             headers={"Accept": "application/json", "User-Agent": "bankjobs-gocardless/1"},
         )
         self._tokens = TokenManager(
-            self._http, secret_id, secret_key, refresh_margin_seconds=refresh_margin_seconds
+            self._http,
+            secret_id,
+            secret_key,
+            refresh_margin_seconds=refresh_margin_seconds,
+            clock=clock,
         )
         self._quota_lock = threading.Lock()
         self._quotas: dict[tuple[str, str], AccountQuota] = {}

@@ -30,16 +30,19 @@ class _Token:
     lifetime: float
 
 
-def _token(value: str, expires_in: int, now: float) -> _Token:
-    """Read `exp` (and `iat`) from the JWT without verifying it; fall back to `*_expires`."""
-    expires_at, issued_at = now + expires_in, now
+def _token(value: str, expires_in: int, received_at: float) -> _Token:
+    """Lifetime from the JWT's `exp - iat` (decoded without verifying it), else `*_expires`.
+
+    The lifetime is counted from when the token arrived, so a skewed clock on either side does
+    not make a fresh token look expired (or an expired one fresh).
+    """
+    lifetime = float(expires_in)
     try:
         claims = jwt.decode(value, options={"verify_signature": False})
-        expires_at = float(claims["exp"])
-        issued_at = float(claims.get("iat", now))
+        lifetime = float(claims["exp"]) - float(claims.get("iat", claims["exp"] - expires_in))
     except (jwt.PyJWTError, KeyError, TypeError, ValueError):
         pass
-    return _Token(value, expires_at, max(expires_at - issued_at, 0.0))
+    return _Token(value, received_at + lifetime, max(lifetime, 0.0))
 
 
 class TokenManager:
