@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from app.accounts.routes import router as accounts_router
 from app.auth.routes import router as auth_router
 from app.config import get_settings
+from app.connections.routes import router as connections_router
 from app.errors import install_error_handlers
 from app.frontend import mount_frontend
+from app.institutions.routes import router as institutions_router
 from app.jobs.routes import router as jobs_router
 
 
@@ -17,6 +20,9 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     app.include_router(auth_router)
     app.include_router(jobs_router)
+    app.include_router(institutions_router)
+    app.include_router(connections_router)
+    app.include_router(accounts_router)
 
     @app.get("/api/health", tags=["meta"])
     def health() -> dict[str, str]:

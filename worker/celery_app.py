@@ -15,10 +15,11 @@ from app.config import Settings, get_settings
 
 DISPATCH_TASK = "jobs.dispatch"
 RECONCILE_TASK = "jobs.reconcile"
+CHECK_PENDING_CONNECTIONS_TASK = "connections.check_pending"
 DISPATCH_QUEUE = "dispatch"
 RECONCILE_QUEUE = "reconcile"
 
-TASK_MODULES = ["app.jobs.tasks"]
+TASK_MODULES = ["app.jobs.tasks", "app.connections.tasks"]
 
 # Redis redelivers a message nobody acknowledged within this time. It must exceed the
 # longest retry countdown (the worker holds a retried task unacknowledged until it is due),
@@ -56,6 +57,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_routes": {
             DISPATCH_TASK: {"queue": DISPATCH_QUEUE},
             RECONCILE_TASK: {"queue": RECONCILE_QUEUE},
+            CHECK_PENDING_CONNECTIONS_TASK: {"queue": RECONCILE_QUEUE},
         },
         # Events for Flower: sent by the worker, and "sent" events by publishers.
         "worker_send_task_events": True,
@@ -68,6 +70,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 # A reconcile that could not run in its own interval is dropped: the next one
                 # covers the same ground.
                 "options": {"expires": settings.reconcile_interval_seconds},
+            },
+            # Bank links left pending (e.g. UA at the bank) are asked about again.
+            "check-pending-connections": {
+                "task": CHECK_PENDING_CONNECTIONS_TASK,
+                "schedule": settings.connections_pending_check_seconds,
+                "options": {"expires": settings.connections_pending_check_seconds},
             },
         },
         "timezone": "UTC",
