@@ -6,6 +6,15 @@ const appDir = fileURLToPath(new URL('./app', import.meta.url))
 
 export default defineConfig({
   plugins: [vue()],
+  esbuild: {
+    tsconfigRaw: JSON.stringify({
+      compilerOptions: {
+        target: 'es2022',
+        useDefineForClassFields: true,
+        verbatimModuleSyntax: true,
+      },
+    }),
+  },
   resolve: {
     alias: {
       '~': appDir,
