@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=60 * 12, gt=0)
 
     # Where the browser lands after the bank-link flow, and where the bank redirects back to.
-    frontend_url: str = "http://localhost:3000"
+    frontend_url: str = "http://127.0.0.1:3000"
     api_url: str = "http://localhost:8000"
     # The built frontend the API serves at / (``make frontend``); unset or missing: not served.
     frontend_dist_dir: Path | None = Path(__file__).resolve().parents[1] / "frontend/.output/public"

@@ -9,9 +9,9 @@ cat <<BANNER
 
 ${bold}Bank sync jobs: the stack is starting${reset}
 
-  App (frontend)      http://localhost:3000
-  API + OpenAPI docs  http://localhost:8000/docs
-  Flower (Celery)     http://localhost:5555   (login: ${FLOWER_BASIC_AUTH:-admin:change-me})
+  App (frontend)      http://127.0.0.1:3000
+  API + OpenAPI docs  http://127.0.0.1:8000/docs
+  Flower (Celery)     http://127.0.0.1:5555   (login: ${FLOWER_BASIC_AUTH:-admin:change-me})
   Dagster             http://127.0.0.1:3070
   Bank emulator       http://127.0.0.1:8088
 
