@@ -120,13 +120,21 @@ def sync_definitions(emulator_url: str) -> Definitions:
     )
 
 
-def run_sync(emulator_url: str, connection_id: uuid.UUID | None = None) -> ExecuteInProcessResult:
+def run_sync(
+    emulator_url: str,
+    connection_id: uuid.UUID | None = None,
+    *,
+    lock_wait_seconds: float | None = None,
+) -> ExecuteInProcessResult:
     """The real sync job, executed in this process against the emulator and the test DB."""
-    config: dict[str, Any] = {}
+    resources: dict[str, Any] = {}
     tags = {}
     if connection_id is not None:
-        config = {"resources": {"sync_scope": {"config": {"connection_id": str(connection_id)}}}}
+        resources["sync_scope"] = {"config": {"connection_id": str(connection_id)}}
         tags = {"bankjobs/connection_id": str(connection_id)}
+    if lock_wait_seconds is not None:
+        resources["database"] = {"config": {"lock_wait_seconds": lock_wait_seconds}}
+    config = {"resources": resources} if resources else {}
     job = sync_definitions(emulator_url).resolve_job_def(JOB_NAME)
     return job.execute_in_process(run_config=config, tags=tags, raise_on_error=False)
 
