@@ -33,6 +33,7 @@ from app.jobs.service import trigger_connection_sync
 from app.providers.gocardless import (
     GoCardlessClient,
     GoCardlessError,
+    Institution,
     Requisition,
     RequisitionStatus,
 )
@@ -89,7 +90,7 @@ def create_connection(
     """A pending connection with a fresh agreement and requisition; returns it and the link."""
     institution = get_institution(client, institution_id)
     reference = new_reference()
-    requisition = _start_requisition(client, settings, institution_id, reference)
+    requisition = _start_requisition(client, settings, institution, reference)
     connection = repository.create_connection(
         session,
         user_id=user_id,
@@ -116,7 +117,8 @@ def reconnect(
     if connection.status is ConnectionStatus.ACTIVE:
         raise ConflictError("This connection is active; there is nothing to reconnect")
     reference = new_reference()
-    requisition = _start_requisition(client, settings, connection.institution_id, reference)
+    institution = get_institution(client, connection.institution_id)
+    requisition = _start_requisition(client, settings, institution, reference)
     connection.requisition_id = requisition.id
     connection.agreement_id = requisition.agreement
     connection.reference = reference
@@ -129,9 +131,8 @@ def reconnect(
 
 
 def _start_requisition(
-    client: GoCardlessClient, settings: Settings, institution_id: str, reference: str
+    client: GoCardlessClient, settings: Settings, institution: Institution, reference: str
 ) -> Requisition:
-    institution = get_institution(client, institution_id)
     history_days = min(settings.gocardless_history_days, institution.transaction_total_days)
     access_days = settings.gocardless_access_days
     if institution.max_access_valid_for_days:

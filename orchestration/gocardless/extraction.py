@@ -239,7 +239,12 @@ def _extract_account(
         account, "details", details_quota, settings, full=full, required=False
     ):
         details = _call(
-            client, data, account, "details", lambda: client.get_account_details(bank_id)
+            client,
+            data,
+            account,
+            "details",
+            lambda: client.get_account_details(bank_id),
+            optional=True,
         )
         if details is not None:
             account.details = normalize.account_details(details)
@@ -322,10 +327,12 @@ def _call(
     account: AccountData,
     scope: AccountScope,
     fetch: Callable[[], _T],
+    *,
+    optional: bool = False,
 ) -> _T | None:
     """One account-data call with the quota it reports; a transient failure is tried once
-    more. Returns None when the scope failed; raises _StopConnection when the connection
-    cannot be synced at all."""
+    more. Returns None when the scope failed (an ``optional`` scope's daily limit is only
+    noted); raises _StopConnection when the connection cannot be synced at all."""
     for attempt in (1, 2):
         data.calls += 1
         try:
@@ -337,6 +344,9 @@ def _call(
                 account.quotas.append(
                     QuotaObservation(scope, None, 0, exc.retry_at, success_at=None)
                 )
+                if optional:
+                    account.skipped.append(f"{scope}: daily quota used up")
+                    return None
             _note(data, Problem(exc.user_message, detail=str(exc)))
             if exc.source == "institution":
                 raise _StopConnection from exc

@@ -269,3 +269,17 @@ def test_access_past_its_end_date_expires_the_connection_without_a_bank_call(
     assert _data_calls(emulator, accounts) == []
     with session_scope() as session:
         assert session.get_one(Connection, connection_id).status is ConnectionStatus.EXPIRED
+
+
+def test_details_out_of_quota_do_not_fail_the_sync(
+    emulator_url: str, bank: GoCardlessClient, emulator: EmulatorControl
+) -> None:
+    connection_id, _ = _two_users_connections(bank, emulator)
+    emulator.set_faults(mode="rate_limit", scopes=["details"])
+
+    result = run_sync(emulator_url, connection_id)
+
+    assert result.success
+    with session_scope() as session:
+        assert _count(session, Transaction, connection_id) > 20
+        assert session.get_one(Connection, connection_id).last_synced_at is not None
