@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -175,7 +175,7 @@ def get_latest_jobs_for_entities(
             Job.entity_id.in_(entity_ids),
             Job.job_type == job_type,
         )
-        .distinct(Job.entity_id)
+        .ext(distinct_on(Job.entity_id))
         .order_by(Job.entity_id, Job.created_at.desc(), Job.id.desc())
     ).scalars()
     return {job.entity_id: job for job in jobs if job.entity_id is not None}
