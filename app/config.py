@@ -52,7 +52,12 @@ class Settings(BaseSettings):
     dagster_repository_location: str = "orchestration"
     dagster_repository_name: str = "__repository__"
     # Dagster's own storage (runs, events, schedules) for `make up`: a separate database.
-    dagster_database_url: str = "postgresql://bankjobs:bankjobs@127.0.0.1:5432/bankjobs_dagster"
+    # dagster-postgres needs psycopg2 spelled out: SQLAlchemy 2.1 maps a bare postgresql://
+    # to psycopg 3, with which the webserver's storage connections fail ("connection is
+    # closed").
+    dagster_database_url: str = (
+        "postgresql+psycopg2://bankjobs:bankjobs@127.0.0.1:5432/bankjobs_dagster"
+    )
 
     # Dispatch: a launch that finds Dagster unreachable is retried this many times, after
     # min(max, base * 2**n) seconds with jitter; the defaults span about three minutes.
