@@ -257,6 +257,8 @@ class ReconcileReport:
     vanished: int = 0
     timed_out: int = 0
     redispatched: int = 0
+    # Jobs this pass actually moved to completed / failed (another pass may have won a race).
+    transitions: int = 0
     dagster_errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -267,6 +269,7 @@ class ReconcileReport:
             "vanished": self.vanished,
             "timed_out": self.timed_out,
             "redispatched": self.redispatched,
+            "transitions": self.transitions,
             "dagster_errors": self.dagster_errors,
         }
 
@@ -334,7 +337,7 @@ def reconcile_running_batch(
             )
             to_terminate.append(run.run_id)
             report.timed_out += 1
-    repository.finish_running_jobs(session, outcomes)
+    report.transitions += repository.finish_running_jobs(session, outcomes)
     for run_id in to_terminate:
         _terminate_quietly(client, run_id)
     return BatchResult(jobs[-1].id, len(jobs))

@@ -12,7 +12,7 @@ from typing import Any
 
 from celery import Task
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import session_scope
 from app.jobs import service
 from app.jobs.service import DispatchOutcome, ReconcileReport
@@ -37,10 +37,9 @@ def dispatch_job(self: Task[[str], str], job_id: str) -> str:
     return result.outcome.value
 
 
-@celery_app.task(name=RECONCILE_TASK)
-def reconcile_jobs() -> dict[str, Any]:
-    """Check running jobs against Dagster in batches and re-dispatch stale pending jobs."""
-    settings = get_settings()
+def reconcile(settings: Settings | None = None) -> ReconcileReport:
+    """One reconcile pass: every running job in batches (a transaction each), then the sweep."""
+    settings = settings or get_settings()
     client = get_dagster_client(settings)
     report = ReconcileReport()
     after_id: uuid.UUID | None = None
@@ -54,7 +53,13 @@ def reconcile_jobs() -> dict[str, Any]:
         after_id = batch.last_id
     with session_scope() as session:
         service.sweep_stale_pending(session, report, settings=settings)
-    summary = report.as_dict()
+    return report
+
+
+@celery_app.task(name=RECONCILE_TASK)
+def reconcile_jobs() -> dict[str, Any]:
+    """Check running jobs against Dagster in batches and re-dispatch stale pending jobs."""
+    summary = reconcile().as_dict()
     if any(value for key, value in summary.items() if key != "checked"):
         logger.info("reconcile: %s", summary)
     return summary

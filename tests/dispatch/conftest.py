@@ -19,6 +19,7 @@ import httpx
 import pytest
 import redis
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from app.config import get_settings
 from app.connections.models import Connection
@@ -27,11 +28,12 @@ from app.enums import ConnectionStatus, EntityType, JobStatus, JobType
 from app.jobs import repository
 from app.jobs.models import Job
 from app.users.models import User
-from tests.conftest import auth_headers_for, make_user
+from tests.conftest import TEST_DATABASE_URL, auth_headers_for, make_user
 from tests.support.api_server import ApiServer
 from tests.support.celery_worker import start_beat, start_worker, wait_worker_ready
-from tests.support.dagster import DagsterServer, start_dagster
+from tests.support.dagster import POSTGRES_URL_ENV, DagsterServer, start_dagster
 from tests.support.dagster_proxy import DagsterProxy
+from tests.support.database import create_database, drop_database
 from tests.support.processes import ManagedProcess, free_port, wait_until
 
 # Retries and sweeps in seconds rather than minutes; every process of the session uses them.
@@ -68,9 +70,19 @@ class DispatchStack:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DispatchStack]:
     workdir = tmp_path_factory.mktemp("dispatch-stack")
     location = get_settings().dagster_repository_location
-    saved = {key: os.environ.get(key) for key in [*FAST_SETTINGS, "DAGSTER_URL"]}
+    saved = {key: os.environ.get(key) for key in [*FAST_SETTINGS, "DAGSTER_URL", POSTGRES_URL_ENV]}
     with ExitStack() as cleanup:
-        dagster = start_dagster(workdir, location_name=location, env=dict(FAST_SETTINGS))
+        cleanup.callback(_restore_env, saved)
+        dagster_db = create_database(TEST_DATABASE_URL, prefix="bankjobs_dagster_test")
+        cleanup.callback(drop_database, dagster_db)
+        postgres_url = make_url(dagster_db).set(drivername="postgresql+psycopg2")
+        os.environ[POSTGRES_URL_ENV] = postgres_url.render_as_string(hide_password=False)
+        dagster = start_dagster(
+            workdir,
+            location_name=location,
+            env=dict(FAST_SETTINGS),
+            postgres_url=os.environ[POSTGRES_URL_ENV],
+        )
         cleanup.callback(dagster.stop)
         proxy = DagsterProxy(dagster.url, free_port())
         proxy.up()
@@ -78,7 +90,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DispatchStack]:
         env = {**FAST_SETTINGS, "DAGSTER_URL": proxy.url}
         os.environ.update(env)
         get_settings.cache_clear()
-        cleanup.callback(_restore_env, saved)
         worker = start_worker(workdir, env)
         cleanup.callback(worker.stop)
         api = ApiServer("api", workdir, env)

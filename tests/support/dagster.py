@@ -1,9 +1,9 @@
 """A real Dagster webserver and daemon for the test session.
 
-They run the committed instance config (``deploy/dagster/dagster.yaml``: run queue with one
-run per connection, run monitoring) with SQLite storage in a throw-away ``DAGSTER_HOME``,
-on a free loopback port, loading the stand-in code location
-``tests/support/dagster_test_location.py``.
+They run the committed instance config (``deploy/dagster/dagster.yaml``: Postgres storage,
+run queue with one run per connection, run monitoring) in a throw-away ``DAGSTER_HOME``
+with a throw-away Postgres database, on a free loopback port, loading the stand-in code
+location ``tests/support/dagster_test_location.py``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import yaml
+from dagster import DagsterInstance
 
 from tests.support.dagster_test_location import BEHAVIOUR_DIR_ENV
 from tests.support.paths import ROOT
@@ -65,7 +66,8 @@ class DagsterServer:
         def run_queue_healthy() -> bool:
             self.daemon.ensure_alive()
             answer = self._graphql(_DAEMON_HEALTH_QUERY)
-            statuses = answer["data"]["instance"]["daemonHealth"]["allDaemonStatuses"]
+            health = ((answer.get("data") or {}).get("instance") or {}).get("daemonHealth") or {}
+            statuses = health.get("allDaemonStatuses") or []
             return any(
                 status["daemonType"] == "QUEUED_RUN_COORDINATOR" and status["healthy"]
                 for status in statuses
@@ -84,20 +86,22 @@ class DagsterServer:
             process.stop()
 
 
-def instance_config() -> dict[str, Any]:
-    """The committed instance config with Dagster's default SQLite storage."""
-    config: dict[str, Any] = yaml.safe_load(INSTANCE_TEMPLATE.read_text())
-    config.pop("storage", None)
-    return config
+POSTGRES_URL_ENV = "DAGSTER_POSTGRES_URL"
 
 
-def start_dagster(workdir: Path, *, location_name: str, env: dict[str, str]) -> DagsterServer:
-    """Start the webserver and the daemon; call ``wait_ready`` before using them."""
+def start_dagster(
+    workdir: Path, *, location_name: str, env: dict[str, str], postgres_url: str
+) -> DagsterServer:
+    """Start the webserver and the daemon; call ``wait_ready`` before using them.
+
+    ``postgres_url`` (``postgresql://...``, an empty database) holds Dagster's storage; the
+    caller's process must have it in ``DAGSTER_POSTGRES_URL`` too (the config reads it there).
+    """
     home = workdir / "dagster_home"
     behaviour_dir = workdir / "dagster_behaviour"
     home.mkdir(parents=True)
     behaviour_dir.mkdir()
-    (home / "dagster.yaml").write_text(yaml.safe_dump(instance_config()))
+    (home / "dagster.yaml").write_text(INSTANCE_TEMPLATE.read_text())
     workspace = home / "workspace.yaml"
     workspace.write_text(
         yaml.safe_dump(
@@ -114,9 +118,17 @@ def start_dagster(workdir: Path, *, location_name: str, env: dict[str, str]) -> 
             }
         )
     )
+    # Create the storage schema here, once: the webserver and the daemon starting together on
+    # an empty database would both stamp it.
+    DagsterInstance.from_config(str(home)).dispose()
     port = free_port()
     process_env = python_env(
-        {**env, "DAGSTER_HOME": str(home), BEHAVIOUR_DIR_ENV: str(behaviour_dir)}
+        {
+            **env,
+            "DAGSTER_HOME": str(home),
+            POSTGRES_URL_ENV: postgres_url,
+            BEHAVIOUR_DIR_ENV: str(behaviour_dir),
+        }
     )
     webserver = ManagedProcess(
         "dagster-webserver",

@@ -43,6 +43,7 @@ class DagsterProxy:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._hold: str | None = None
+        self._status: int | None = None
         self.held = threading.Event()  # a held operation's answer is waiting
         self._release = threading.Event()
         self._http = httpx.Client(timeout=60)
@@ -94,11 +95,16 @@ class DagsterProxy:
         self._release.clear()
         self._hold = operation
 
+    def answer_with(self, status: int | None) -> None:
+        """Answer every request with this HTTP status instead of forwarding (None: forward)."""
+        self._status = status
+
     def release(self) -> None:
         self._hold = None
         self._release.set()
 
     def close(self) -> None:
+        self.answer_with(None)
         self.release()
         self.down()
         self._http.close()
@@ -112,6 +118,9 @@ class DagsterProxy:
         with self._lock:
             self.counts[operation] += 1
         headers = {"Content-Type": handler.headers.get("Content-Type", "application/json")}
+        if self._status is not None:
+            self._reply(handler, self._status, b"<html>proxy error</html>", "text/html")
+            return
         try:
             answer = self._http.request(
                 method, self.upstream + handler.path, content=body, headers=headers
@@ -123,6 +132,12 @@ class DagsterProxy:
         if self._hold is not None and operation == self._hold:
             self.held.set()
             self._release.wait(timeout=120)
+        self._reply(handler, status, content, content_type)
+
+    @staticmethod
+    def _reply(
+        handler: BaseHTTPRequestHandler, status: int, content: bytes, content_type: str
+    ) -> None:
         try:
             handler.send_response(status)
             handler.send_header("Content-Type", content_type)

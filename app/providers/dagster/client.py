@@ -12,8 +12,7 @@ call); make one per unit of work with :func:`get_dagster_client`, which is cheap
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -42,7 +41,7 @@ CANCELED = "CANCELED"
 TERMINAL_STATUSES = frozenset({SUCCESS, FAILURE, CANCELED})
 
 DEFAULT_BATCH_SIZE = 200
-_FAILURE_DETAIL_BATCH_SIZE = 20
+_FAILURE_DETAIL_BATCH_SIZE = 50
 _MAX_MESSAGE_CHARS = 2000
 
 
@@ -54,9 +53,6 @@ class RunInfo:
     status: str
     job_name: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
-    created_at: datetime | None = None
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
     # Why a FAILURE or CANCELED run ended, from Dagster's events, when it says.
     failure_message: str | None = None
     failed_step: str | None = None
@@ -178,7 +174,7 @@ class DagsterClient:
         if with_failure_details:
             failed = [info.run_id for info in found.values() if info.status in (FAILURE, CANCELED)]
             for run_id, (message, step) in self._failure_reasons(failed).items():
-                found[run_id] = _with_failure(found[run_id], message, step)
+                found[run_id] = replace(found[run_id], failure_message=message, failed_step=step)
         return found
 
     def find_run_by_tag(self, key: str, value: str) -> RunInfo | None:
@@ -361,30 +357,7 @@ def _run_info(run: Mapping[str, Any]) -> RunInfo:
         status=str(run["status"]),
         job_name=run.get("jobName"),
         tags={str(tag["key"]): str(tag["value"]) for tag in run.get("tags") or []},
-        created_at=_timestamp(run.get("creationTime")),
-        started_at=_timestamp(run.get("startTime")),
-        ended_at=_timestamp(run.get("endTime")),
     )
-
-
-def _with_failure(info: RunInfo, message: str, step: str | None) -> RunInfo:
-    return RunInfo(
-        run_id=info.run_id,
-        status=info.status,
-        job_name=info.job_name,
-        tags=info.tags,
-        created_at=info.created_at,
-        started_at=info.started_at,
-        ended_at=info.ended_at,
-        failure_message=message,
-        failed_step=step,
-    )
-
-
-def _timestamp(value: object) -> datetime | None:
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC)
-    return None
 
 
 def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
