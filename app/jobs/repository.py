@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select, update
+from sqlalchemy import ColumnElement, Select, case, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,12 @@ ALLOWED_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
 }
 
 _ACTIVE_INDEX_WHERE = Job.status.in_(ACTIVE_JOB_STATUSES)
+# The same predicate as SQL text, for ON CONFLICT: PostgreSQL infers the partial index from
+# the literal predicate, and bound parameters stop matching once psycopg prepares the
+# statement server-side (from its fifth execution on a connection).
+_ACTIVE_INDEX_PREDICATE = text(
+    "status IN ({})".format(", ".join(f"'{status.value}'" for status in ACTIVE_JOB_STATUSES))
+)
 
 
 def _sources_of(status: JobStatus) -> list[JobStatus]:
@@ -58,7 +64,7 @@ def create_job(
             )
             .on_conflict_do_nothing(
                 index_elements=[Job.job_type, Job.entity_type, Job.entity_id],
-                index_where=_ACTIVE_INDEX_WHERE,
+                index_where=_ACTIVE_INDEX_PREDICATE,
             )
             .returning(Job.id)
         ).scalar_one_or_none()
