@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
@@ -224,3 +225,24 @@ def runs_tagged(stack: DispatchStack, key: str, value: str) -> list[dict[str, ob
     ).json()
     runs: list[dict[str, object]] = answer["data"]["runsOrError"]["results"]
     return runs
+
+
+def dagster_instance(stack: DispatchStack) -> DagsterInstance:
+    """The test Dagster's instance, opened in this process (dispose it after use)."""
+    return DagsterInstance.from_config(str(stack.dagster.home))
+
+
+def add_dagster_run(
+    instance: DagsterInstance, status: DagsterRunStatus, *, failure: str | None = None
+) -> str:
+    """A run written straight into Dagster's storage; ``failure`` reports it failed so."""
+    run = DagsterRun(
+        job_name="gocardless_connection_sync_job",
+        run_id=str(uuid.uuid4()),
+        status=DagsterRunStatus.STARTED if failure else status,
+        tags={"bankjobs/test": "synthetic"},
+    )
+    instance.add_run(run)
+    if failure:
+        instance.report_run_failed(run, failure)
+    return run.run_id

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
+from dagster import DagsterRunStatus
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,9 @@ from tests.conftest import make_user
 from tests.dispatch.conftest import (
     DispatchStack,
     Owner,
+    add_dagster_run,
     create_pending_job,
+    dagster_instance,
     load_job,
     wait_for_status,
 )
@@ -55,42 +57,31 @@ class SyntheticRuns:
 
 @pytest.fixture(scope="module")
 def synthetic_runs(stack: DispatchStack) -> SyntheticRuns:
-    instance = DagsterInstance.from_config(str(stack.dagster.home))
-
-    def add(status: DagsterRunStatus) -> str:
-        run = DagsterRun(
-            job_name=SYNC_JOB_NAME,
-            run_id=str(uuid.uuid4()),
-            status=status,
-            tags={"bankjobs/test": "synthetic"},
-        )
-        instance.add_run(run)
-        return run.run_id
+    instance = dagster_instance(stack)
 
     def add_all(status: DagsterRunStatus, count: int) -> list[str]:
-        # Each add_run opens its own connection: spread them over a few threads.
+        # Each run is written over its own connection: spread them over a few threads.
         with ThreadPoolExecutor(max_workers=6) as pool:
-            return list(pool.map(lambda _: add(status), range(count)))
+            return list(pool.map(lambda _: add_dagster_run(instance, status), range(count)))
 
     def failed(number: int) -> str:
-        run_id = add(DagsterRunStatus.STARTED)
-        run = instance.get_run_by_id(run_id)
-        assert run is not None
-        instance.report_run_failed(run, f"Synthetic failure {number}")
-        return run_id
+        return add_dagster_run(
+            instance, DagsterRunStatus.FAILURE, failure=f"Synthetic failure {number}"
+        )
 
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        failures = list(pool.map(failed, range(80)))
-    runs = SyntheticRuns(
-        success=add_all(DagsterRunStatus.SUCCESS, 700),
-        failure=failures,
-        canceled=add_all(DagsterRunStatus.CANCELED, 20),
-        # Unfinished, yet holding no slot of the run queue.
-        in_progress=add_all(DagsterRunStatus.NOT_STARTED, 100)
-        + add_all(DagsterRunStatus.MANAGED, 100),
-    )
-    instance.dispose()
-    return runs
+    try:
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            failures = list(pool.map(failed, range(80)))
+        return SyntheticRuns(
+            success=add_all(DagsterRunStatus.SUCCESS, 700),
+            failure=failures,
+            canceled=add_all(DagsterRunStatus.CANCELED, 20),
+            # Unfinished, yet holding no slot of the run queue.
+            in_progress=add_all(DagsterRunStatus.NOT_STARTED, 100)
+            + add_all(DagsterRunStatus.MANAGED, 100),
+        )
+    finally:
+        instance.dispose()
 
 
 @pytest.fixture
