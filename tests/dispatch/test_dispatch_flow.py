@@ -26,6 +26,7 @@ from tests.dispatch.conftest import (
     wait_for_job,
     wait_for_status,
 )
+from tests.support.celery_worker import start_flower
 from tests.support.dagster_proxy import DagsterProxy
 from tests.support.processes import ManagedProcess, free_port, wait_until
 
@@ -236,3 +237,35 @@ def test_thirty_concurrent_posts_make_one_job(
 def test_beat_process_is_running(beat: ManagedProcess) -> None:
     beat.ensure_alive()
     assert "jobs.reconcile" in beat.log()
+
+
+def test_flower_shows_dispatch_and_reconcile_tasks(
+    stack: DispatchStack, owner: Owner, connection: Connection
+) -> None:
+    port = free_port()
+    flower = start_flower(stack.workdir, stack.env, port=port, basic_auth="admin:flower-test")
+    try:
+        url = f"http://127.0.0.1:{port}"
+
+        def tasks() -> dict[str, dict[str, object]] | None:
+            flower.ensure_alive()
+            try:
+                answer = httpx.get(f"{url}/api/tasks", auth=("admin", "flower-test"), timeout=5)
+            except httpx.HTTPError:
+                return None
+            return answer.json() if answer.status_code == 200 else None
+
+        wait_until(tasks, timeout=60, interval=0.3, what="Flower")
+        assert httpx.get(f"{url}/api/tasks", timeout=5).status_code == 401
+        with stack.api.client(headers=owner.headers) as api:
+            job_id = api.post(f"/api/connections/{connection.id}/sync").json()["id"]
+
+        def seen() -> dict[str, dict[str, object]] | None:
+            listed = tasks() or {}
+            names = {str(task.get("name")) for task in listed.values()}
+            return listed if job_id in listed and "jobs.reconcile" in names else None
+
+        listed = wait_until(seen, timeout=60, interval=0.5, what="tasks in Flower")
+        assert listed[job_id]["name"] == "jobs.dispatch"
+    finally:
+        flower.stop()

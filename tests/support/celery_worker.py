@@ -67,3 +67,15 @@ def start_beat(workdir: Path, env: dict[str, str]) -> ManagedProcess:
 
     wait_until(started, timeout=60, interval=0.2, what="Celery beat")
     return beat
+
+
+def start_flower(
+    workdir: Path, env: dict[str, str], *, port: int, basic_auth: str
+) -> ManagedProcess:
+    """Flower as `make up` runs it (``python -m worker.flower``), on this session's prefix."""
+    return ManagedProcess(
+        "flower",
+        [str(BIN / "python"), "-m", "worker.flower"],
+        env=python_env({**env, "FLOWER_PORT": str(port), "FLOWER_BASIC_AUTH": basic_auth}),
+        log_dir=workdir,
+    )
