@@ -10,8 +10,10 @@ from tests.support.processes import BIN, ManagedProcess, free_port, python_env, 
 
 
 class ApiServer:
-    def __init__(self, name: str, workdir: Path, env: dict[str, str]) -> None:
-        self.port = free_port()
+    def __init__(
+        self, name: str, workdir: Path, env: dict[str, str], *, port: int | None = None
+    ) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = ManagedProcess(
             name,

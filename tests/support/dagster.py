@@ -90,9 +90,17 @@ POSTGRES_URL_ENV = "DAGSTER_POSTGRES_URL"
 
 
 def start_dagster(
-    workdir: Path, *, location_name: str, env: dict[str, str], postgres_url: str
+    workdir: Path,
+    *,
+    location_name: str,
+    env: dict[str, str],
+    postgres_url: str,
+    module_name: str = TEST_LOCATION_MODULE,
 ) -> DagsterServer:
     """Start the webserver and the daemon; call ``wait_ready`` before using them.
+
+    ``module_name`` is the code location: the steerable stand-in by default, or
+    ``orchestration.definitions`` for the real sync job.
 
     ``postgres_url`` (``postgresql://...``, an empty database) holds Dagster's storage; the
     caller's process must have it in ``DAGSTER_POSTGRES_URL`` too (the config reads it there).
@@ -109,7 +117,7 @@ def start_dagster(
                 "load_from": [
                     {
                         "python_module": {
-                            "module_name": TEST_LOCATION_MODULE,
+                            "module_name": module_name,
                             "location_name": location_name,
                             "working_directory": str(ROOT),
                         }
