@@ -44,11 +44,10 @@ def test_retry_delays_grow_exponentially_with_jitter_and_a_cap() -> None:
 
 
 def test_default_retries_span_a_few_minutes() -> None:
-    settings = Settings()
-    longest = sum(
-        min(60.0, 1.0 * 2 ** (attempt - 1))
-        for attempt in range(1, settings.dispatch_max_retries + 1)
-    )
+    defaults = {name: field.default for name, field in Settings.model_fields.items()}
+    base, cap = defaults["dispatch_backoff_base_seconds"], defaults["dispatch_backoff_max_seconds"]
+    retries = defaults["dispatch_max_retries"]
+    longest = sum(min(cap, base * 2 ** (attempt - 1)) for attempt in range(1, retries + 1))
     assert 120 <= longest <= 300
 
 
