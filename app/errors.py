@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
+
+logger = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -53,6 +57,19 @@ def install_error_handlers(app: FastAPI) -> None:
             {"detail": f"Invalid request: {message}", "errors": _jsonable(errors)},
             status_code=422,
         )
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+        # A value that passed validation but that Postgres refuses as data (a NUL character
+        # in text, a number out of range): the request is at fault, and nothing was written.
+        reason = _database_refusal(exc)
+        logger.warning("refused a value in %s %s: %s", request.method, request.url.path, reason)
+        return JSONResponse({"detail": f"Invalid request: {reason}"}, status_code=422)
+
+
+def _database_refusal(exc: DataError) -> str:
+    """The database's own words for a value it cannot store (its first line, no SQL)."""
+    return str(exc.orig).splitlines()[0] if exc.orig is not None else "invalid value"
 
 
 def _jsonable(errors: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
