@@ -89,6 +89,13 @@ class DagsterServer:
 POSTGRES_URL_ENV = "DAGSTER_POSTGRES_URL"
 
 
+def instance_config() -> dict[str, Any]:
+    """The committed instance config with Dagster's default SQLite storage instead."""
+    config: dict[str, Any] = yaml.safe_load(INSTANCE_TEMPLATE.read_text())
+    config.pop("storage", None)
+    return config
+
+
 def start_dagster(
     workdir: Path,
     *,
