@@ -21,7 +21,10 @@ class Environment(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty variable (e.g. `DAGSTER_PUBLIC_URL=` in .env) means "use the default".
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     environment: Environment = Environment.DEVELOPMENT
 
@@ -37,7 +40,6 @@ class Settings(BaseSettings):
 
     # Where the browser lands after the bank-link flow, and where the bank redirects back to.
     frontend_url: str = "http://127.0.0.1:3000"
-    api_url: str = "http://localhost:8000"
     # The built frontend the API serves at / (``make frontend``); unset or missing: not served.
     frontend_dist_dir: Path | None = Path(__file__).resolve().parents[1] / "frontend/.output/public"
 

@@ -96,3 +96,16 @@ def test_seed_demo_is_idempotent(committed_db: None) -> None:
         result = _cli("seed-demo")
         assert result.returncode == 0, result.stderr
         assert "Demo login: demo@example.com / demo-password" in result.stdout
+
+
+def test_env_example_documents_every_setting_and_parses() -> None:
+    text = (ROOT / ".env.example").read_text()
+    documented = {
+        line.lstrip("# ").split("=", 1)[0]
+        for line in text.splitlines()
+        if "=" in line and line.lstrip("# ").split("=", 1)[0].isupper()
+    }
+    assert {name.upper() for name in Settings.model_fields} <= documented
+    settings = Settings(_env_file=ROOT / ".env.example")
+    assert settings.dagster_public_url is None
+    assert settings.gocardless_redirect_url is None
