@@ -40,7 +40,7 @@ class Settings(BaseSettings):
 
     # Where the browser lands after the bank-link flow, and where the bank redirects back to.
     frontend_url: str = "http://127.0.0.1:3000"
-    # The built frontend the API serves at / (``make frontend``); unset or missing: not served.
+    # The built frontend the API serves at / (``make frontend``), when the folder exists.
     frontend_dist_dir: Path | None = Path(__file__).resolve().parents[1] / "frontend/.output/public"
 
     # Dagster webserver (GraphQL) the worker launches runs on; keep it on a private network,
