@@ -15,7 +15,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-0123456
 # test runs sharing one Redis never take each other's tasks.
 os.environ.setdefault("REDIS_KEY_PREFIX", f"bankjobs-test-{os.getpid()}-{os.urandom(4).hex()}:")
 
-from tests.support.database import create_database, drop_database, migrate  # noqa: E402
+from tests.support.database import create_database, drop_database, migrate
 
 _BASE_URL = os.environ.get(
     "DATABASE_URL", "postgresql+psycopg://bankjobs:bankjobs@127.0.0.1:5432/bankjobs"
@@ -89,8 +89,9 @@ def committed_db() -> Iterator[None]:
 
 
 def make_user(session: Session, email: str | None = None) -> User:
-    user = create_user(session, email or f"user-{uuid.uuid4().hex[:8]}@example.com",
-                       hash_password(PASSWORD))
+    user = create_user(
+        session, email or f"user-{uuid.uuid4().hex[:8]}@example.com", hash_password(PASSWORD)
+    )
     assert user is not None
     session.flush()
     return user

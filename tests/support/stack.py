@@ -62,8 +62,13 @@ class LiveStack:
 
 
 @contextmanager
-def run_stack(workdir: Path, **overrides: str) -> Iterator[LiveStack]:
-    """Start every process, wait until each answers, and stop them all on exit."""
+def run_stack(
+    workdir: Path, *, emulator_url: str | None = None, **overrides: str
+) -> Iterator[LiveStack]:
+    """Start every process, wait until each answers, and stop them all on exit.
+
+    ``emulator_url``: use that running emulator instead of starting one.
+    """
     database_url = os.environ["DATABASE_URL"]
     location = get_settings().dagster_repository_location
     with ExitStack() as cleanup:
@@ -77,7 +82,8 @@ def run_stack(workdir: Path, **overrides: str) -> Iterator[LiveStack]:
         previous = os.environ.get(POSTGRES_URL_ENV)
         os.environ[POSTGRES_URL_ENV] = postgres_url  # the instance config reads it here too
         cleanup.callback(_restore, POSTGRES_URL_ENV, previous)
-        emulator_url = cleanup.enter_context(run_emulator())
+        if emulator_url is None:
+            emulator_url = cleanup.enter_context(run_emulator())
         api_port = free_port()
         api_url = f"http://127.0.0.1:{api_port}"
         dagster = start_dagster(
