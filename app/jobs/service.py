@@ -146,9 +146,12 @@ def finished_run_outcome(run: RunInfo) -> tuple[JobStatus, str | None]:
     if run.status == CANCELED:
         reason = f": {run.failure_message}" if run.failure_message else ""
         return JobStatus.FAILED, f"Dagster run was canceled{reason}"
+    if run.failure_message and run.failed_step:
+        # A step's failure is the sync's own words for the user ("Rate limit reached; ...");
+        # the step itself is in the run, one click away through dagster_run_url.
+        return JobStatus.FAILED, run.failure_message
     if run.failure_message:
-        where = f" in step {run.failed_step}" if run.failed_step else ""
-        return JobStatus.FAILED, f"Dagster run failed{where}: {run.failure_message}"
+        return JobStatus.FAILED, f"Dagster run failed: {run.failure_message}"
     return JobStatus.FAILED, "Dagster run failed (Dagster gave no reason; see the run's logs)"
 
 

@@ -138,7 +138,7 @@ def test_engine_error_then_run_failure_message() -> None:
         (RunInfo("r", "SUCCESS"), (JobStatus.COMPLETED, None)),
         (
             RunInfo("r", "FAILURE", failure_message="boom", failed_step="extract"),
-            (JobStatus.FAILED, "Dagster run failed in step extract: boom"),
+            (JobStatus.FAILED, "boom"),
         ),
         (
             RunInfo("r", "FAILURE", failure_message="Run timed out"),
