@@ -33,11 +33,13 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app.auth.security import create_access_token, hash_password  # noqa: E402
-from app.config import get_settings  # noqa: E402
+from app.config import EMULATOR_SECRET_ID, EMULATOR_SECRET_KEY, get_settings  # noqa: E402
 from app.db import get_engine, get_session  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.providers.gocardless import GoCardlessClient  # noqa: E402
 from app.users.models import User  # noqa: E402
 from app.users.repository import create_user  # noqa: E402
+from emulator.testing import EmulatorControl, run_emulator  # noqa: E402
 
 PASSWORD = "correct-horse-battery"
 
@@ -114,3 +116,34 @@ def other_user(db_session: Session) -> User:
 @pytest.fixture
 def auth_headers(user: User) -> dict[str, str]:
     return auth_headers_for(user)
+
+
+# -- the bank: one GoCardless emulator for the whole session ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def emulator_url() -> Iterator[str]:
+    with run_emulator() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def _emulator_session(emulator_url: str) -> Iterator[EmulatorControl]:
+    with EmulatorControl(emulator_url) as control:
+        yield control
+
+
+@pytest.fixture
+def emulator(_emulator_session: EmulatorControl) -> EmulatorControl:
+    """The emulator's controls after a reset: every test starts with an empty bank."""
+    _emulator_session.reset()
+    return _emulator_session
+
+
+@pytest.fixture
+def bank(emulator: EmulatorControl) -> Iterator[GoCardlessClient]:
+    """The app's GoCardless client, talking to the emulator."""
+    with GoCardlessClient(
+        emulator.api_base_url, EMULATOR_SECRET_ID, EMULATOR_SECRET_KEY, timeout=10.0
+    ) as client:
+        yield client

@@ -17,17 +17,16 @@ from schemathesis import checks
 from app.config import get_settings
 from app.db import session_scope
 from app.main import create_app
-from emulator.testing import api_base_url, run_emulator
+from emulator.testing import api_base_url
 from tests.conftest import auth_headers_for, make_user
 
 
 @pytest.fixture(scope="module")
-def _bank() -> Iterator[None]:
+def _bank(emulator_url: str) -> Iterator[None]:
     saved = os.environ.get("GOCARDLESS_BASE_URL")
-    with run_emulator() as url:
-        os.environ["GOCARDLESS_BASE_URL"] = api_base_url(url)
-        get_settings.cache_clear()
-        yield
+    os.environ["GOCARDLESS_BASE_URL"] = api_base_url(emulator_url)
+    get_settings.cache_clear()
+    yield
     if saved is None:
         os.environ.pop("GOCARDLESS_BASE_URL", None)
     else:

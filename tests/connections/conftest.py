@@ -6,9 +6,6 @@ from fastapi.testclient import TestClient
 
 from app.connections.bank import get_bank_client
 from app.providers.gocardless import GoCardlessClient
-from tests.orchestration.support import _emulator_control, bank, emulator, emulator_url
-
-__all__ = ["_emulator_control", "api", "bank", "emulator", "emulator_url"]
 
 
 @pytest.fixture

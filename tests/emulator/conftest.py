@@ -7,27 +7,14 @@ import httpx
 import pytest
 
 from app.config import EMULATOR_SECRET_ID, EMULATOR_SECRET_KEY
-from emulator.testing import EmulatorControl, api_base_url, run_emulator
+from emulator.testing import EmulatorControl, api_base_url
 from tests.emulator.helpers import link_requisition
 
 
-@pytest.fixture(scope="session")
-def emulator_url() -> Iterator[str]:
-    with run_emulator() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def _session_control(emulator_url: str) -> Iterator[EmulatorControl]:
-    with EmulatorControl(emulator_url) as control:
-        yield control
-
-
 @pytest.fixture
-def control(_session_control: EmulatorControl) -> EmulatorControl:
+def control(emulator: EmulatorControl) -> EmulatorControl:
     """The emulator's controls, after a reset (every test starts from empty state)."""
-    _session_control.reset()
-    return _session_control
+    return emulator
 
 
 @pytest.fixture

@@ -7,28 +7,16 @@ import pytest
 
 from app.config import EMULATOR_SECRET_ID, EMULATOR_SECRET_KEY
 from app.providers.gocardless import GoCardlessClient, Requisition
-from emulator.testing import EmulatorControl, run_emulator
+from emulator.testing import EmulatorControl
 
 SANDBOX = "SANDBOXFINANCE_SFIN0000"
 REDIRECT = "http://localhost:3000/connections/callback"
 
 
-@pytest.fixture(scope="session")
-def emulator_url() -> Iterator[str]:
-    with run_emulator() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def _session_control(emulator_url: str) -> Iterator[EmulatorControl]:
-    with EmulatorControl(emulator_url) as control:
-        yield control
-
-
 @pytest.fixture
-def control(_session_control: EmulatorControl) -> EmulatorControl:
-    _session_control.reset()
-    return _session_control
+def control(emulator: EmulatorControl) -> EmulatorControl:
+    """The emulator's controls, after a reset (every test starts from empty state)."""
+    return emulator
 
 
 def make_client(control: EmulatorControl, **kwargs: object) -> GoCardlessClient:

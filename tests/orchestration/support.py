@@ -1,16 +1,14 @@
 """Bank-sync test support: the real emulator, linked connections, real Dagster runs.
 
-Fixtures defined here are imported by the conftest of each bank-sync test package.
+The emulator and the ``bank`` client fixtures live in tests/conftest.py.
 """
 
 from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from dagster import Definitions, ExecuteInProcessResult, mem_io_manager
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -18,13 +16,12 @@ from sqlalchemy.orm import Session
 from app.accounts import repository as accounts_repo
 from app.accounts.models import Account
 from app.accounts.repository import LinkedAccount
-from app.config import EMULATOR_SECRET_ID, EMULATOR_SECRET_KEY
 from app.connections import repository as connections_repo
 from app.connections.models import Connection
 from app.db import get_engine
 from app.enums import ConnectionStatus
 from app.providers.gocardless import GoCardlessClient
-from emulator.testing import EmulatorControl, api_base_url, run_emulator
+from emulator.testing import EmulatorControl, api_base_url
 from orchestration.gocardless.extraction import gocardless_extraction
 from orchestration.gocardless.jobs import JOB_NAME, gocardless_connection_sync_job
 from orchestration.gocardless.sync import gocardless_sync
@@ -32,34 +29,6 @@ from orchestration.resources import DatabaseResource, GoCardlessResource, SyncSc
 
 SANDBOX = "SANDBOXFINANCE_SFIN0000"
 CALLBACK_URL = "http://localhost:3000/api/connections/callback"
-
-
-@pytest.fixture(scope="session")
-def emulator_url() -> Iterator[str]:
-    with run_emulator() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def _emulator_control(emulator_url: str) -> Iterator[EmulatorControl]:
-    with EmulatorControl(emulator_url) as control:
-        yield control
-
-
-@pytest.fixture
-def emulator(_emulator_control: EmulatorControl) -> EmulatorControl:
-    """The emulator's controls after a reset: every test starts with an empty bank."""
-    _emulator_control.reset()
-    return _emulator_control
-
-
-@pytest.fixture
-def bank(emulator: EmulatorControl) -> Iterator[GoCardlessClient]:
-    """The app's GoCardless client, talking to the emulator."""
-    with GoCardlessClient(
-        emulator.api_base_url, EMULATOR_SECRET_ID, EMULATOR_SECRET_KEY, timeout=10.0
-    ) as client:
-        yield client
 
 
 def link_at_bank(
