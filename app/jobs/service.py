@@ -1,6 +1,6 @@
 """Job rules: triggering a connection sync, dispatching it to Dagster, reconciling runs.
 
-The flow (see shared/design.md): the API inserts a pending job and enqueues ``jobs.dispatch``
+The flow (see docs/architecture.md): the API inserts a pending job and enqueues ``jobs.dispatch``
 after commit; the dispatcher launches one Dagster run per job, tagged with the job id; the
 reconciler (beat) moves running jobs to completed / failed from Dagster's run status, and
 re-dispatches pending jobs that were lost on the way.
