@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -36,6 +35,7 @@ from tests.support.dagster import POSTGRES_URL_ENV, DagsterServer, start_dagster
 from tests.support.dagster_proxy import DagsterProxy
 from tests.support.database import create_database, drop_database
 from tests.support.processes import ManagedProcess, free_port, wait_until
+from tests.support.redis_keys import purge_session_keys
 
 # Retries and sweeps in seconds rather than minutes; every process of the session uses them.
 FAST_SETTINGS = {
@@ -67,13 +67,17 @@ class DispatchStack:
         return server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DispatchStack]:
+    """The stack lives as long as this package's tests: another package's stack (browser,
+    end-to-end) shares the database and Redis prefix, and must not overlap with it."""
     workdir = tmp_path_factory.mktemp("dispatch-stack")
     location = get_settings().dagster_repository_location
     saved = {key: os.environ.get(key) for key in [*FAST_SETTINGS, "DAGSTER_URL", POSTGRES_URL_ENV]}
+    purge_session_keys()
     with ExitStack() as cleanup:
         cleanup.callback(_restore_env, saved)
+        cleanup.callback(purge_session_keys)
         dagster_db = create_database(TEST_DATABASE_URL, prefix="bankjobs_dagster_test")
         cleanup.callback(drop_database, dagster_db)
         postgres_url = make_url(dagster_db).set(drivername="postgresql+psycopg2")
@@ -116,22 +120,6 @@ def beat(stack: DispatchStack) -> Iterator[ManagedProcess]:
     process = start_beat(stack.workdir, stack.env)
     yield process
     process.stop()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _clean_redis_prefix() -> Iterator[None]:
-    """Drop this session's Celery keys from Redis at the end."""
-    yield
-    settings = get_settings()
-    if not settings.redis_key_prefix:
-        return
-    try:
-        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
-        keys = list(client.scan_iter(match=f"{settings.redis_key_prefix}*", count=500))
-        if keys:
-            client.delete(*keys)
-    except redis.RedisError:
-        pass
 
 
 # -- data that other processes can see -----------------------------------------------------------

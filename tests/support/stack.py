@@ -2,7 +2,9 @@
 
 The API (serving the built frontend at the same origin), the GoCardless emulator, a Dagster
 webserver and daemon loading the real ``orchestration.definitions``, a Celery worker and
-beat. Every process shares the caller's database (``DATABASE_URL``) and Redis key prefix.
+beat. Every process shares the caller's database (``DATABASE_URL``) and Redis key prefix, so
+two stacks must not run at once: their reconcilers would judge each other's jobs against the
+wrong Dagster. Fixtures scope a stack to one package or module.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tests.support.celery_worker import start_beat, start_worker, wait_worker_re
 from tests.support.dagster import POSTGRES_URL_ENV, DagsterServer, start_dagster
 from tests.support.database import create_database, drop_database
 from tests.support.processes import ManagedProcess, free_port
+from tests.support.redis_keys import purge_session_keys
 
 REAL_LOCATION_MODULE = "orchestration.definitions"
 
@@ -71,7 +74,10 @@ def run_stack(
     """
     database_url = os.environ["DATABASE_URL"]
     location = get_settings().dagster_repository_location
+    purge_session_keys()
     with ExitStack() as cleanup:
+        # Last out: messages the workers left behind must not reach the next stack.
+        cleanup.callback(purge_session_keys)
         dagster_db = create_database(database_url, prefix="bankjobs_dagster_stack")
         cleanup.callback(drop_database, dagster_db)
         postgres_url = (
