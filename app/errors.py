@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,18 @@ def install_error_handlers(app: FastAPI) -> None:
         reason = _database_refusal(exc)
         logger.warning("refused a value in %s %s: %s", request.method, request.url.path, reason)
         return JSONResponse({"detail": f"Invalid request: {reason}"}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeoutError)
+    async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # Postgres refusing connections (restarting, out of slots) or a lost connection: the
+        # request's transaction was rolled back, so the client may simply try again.
+        logger.error("database unavailable in %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(
+            {"detail": "The database is temporarily unavailable; try again in a moment"},
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
 
 
 def _database_refusal(exc: DataError) -> str:

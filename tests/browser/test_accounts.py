@@ -28,7 +28,7 @@ UI_TIMEOUT = 30_000
 # Every bank call answers this late, so a sync stays visibly in progress.
 SLOW_BANK_MS = 2_500
 MONEY = re.compile(r"\d[\d,]*\.\d{2}")
-RATE_LIMITED_TOAST = re.compile(r"Sync failed: .*Rate limit reached; next sync possible after ")
+RATE_LIMITED_TOAST = re.compile(r"Sync failed: Rate limit reached; next sync possible after ")
 
 
 def login(page: Page, email: str, password: str = PASSWORD) -> None:
