@@ -1,0 +1,55 @@
+"""The application as the API serves it, plus the benchmark's floor endpoint.
+
+``POST /bench/floor`` does the least a request that writes can do through this stack: one
+INSERT into ``jobs`` and the request session's COMMIT, with no authentication and no
+enqueue. It exists only in this module; ``uvicorn bench.floor_app:app`` serves it next to
+every route of ``app.main.create_app()`` in one process, so both are measured with the same
+server settings.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import FastAPI, status
+from sqlalchemy import insert
+
+from app.db import DbSession, utcnow
+from app.enums import EntityType, JobStatus, JobType
+from app.jobs.models import Job
+from app.main import create_app
+from bench.seed import FLOOR_USER_ID
+
+FLOOR_PATH = "/bench/floor"
+
+
+def create_floor_app() -> FastAPI:
+    application = create_app()
+
+    def floor(session: DbSession) -> dict[str, str]:
+        now = utcnow()
+        job_id = uuid.uuid4()
+        session.execute(
+            insert(Job).values(
+                id=job_id,
+                job_type=JobType.SYNC,
+                status=JobStatus.COMPLETED,
+                user_id=FLOOR_USER_ID,
+                entity_type=EntityType.CONNECTION,
+                entity_id=uuid.uuid4(),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        return {"id": str(job_id)}
+
+    application.add_api_route(
+        FLOOR_PATH, floor, methods=["POST"], status_code=status.HTTP_201_CREATED
+    )
+    # Ahead of the frontend's catch-all mount, which answers every path the API does not.
+    routes = application.router.routes
+    routes.insert(0, routes.pop())
+    return application
+
+
+app = create_floor_app()
