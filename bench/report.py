@@ -193,4 +193,14 @@ def render(results: dict[str, Any]) -> str:
     ]
     if "api" in sections:
         lines.append(f"Load generator: {sections['api']['load_generator']}.")
+    process = results.get("api_process") or {}
+    pauses = process.get("full_collection_pause_ms") or {}
+    if pauses.get("n"):
+        lines.append(
+            f"API process: {process['modules']:,} modules (Dagster imported: "
+            f"{'yes' if process['dagster_imported'] else 'no'}), "
+            f"{process['gc_tracked_objects']:,} GC-tracked objects; {pauses['n']} full "
+            f"collections during the run, each pausing every request: p50 "
+            f"{pauses['p50']:.0f} ms, max {pauses['max']:.0f} ms."
+        )
     return "\n".join(lines)

@@ -117,6 +117,8 @@ def run(options: Options, base_url: str) -> int:
 
         if reconcile_state is not None:
             reconcile_state.close()
+        if stack.api is not None:
+            results["api_process"] = _api_process(stack.api_url)
         stack.stop_api()
         stack.stop_dagster()
 
@@ -148,6 +150,20 @@ def run(options: Options, base_url: str) -> int:
     for name in results["errors"]:
         print(f"bench: section {name} failed (see the JSON)", file=sys.stderr)
     return 1 if results["errors"] else 0
+
+
+def _api_process(url: str) -> dict[str, Any]:
+    """The API process's module count, GC-tracked objects and full-collection pauses."""
+    import httpx
+
+    from bench.stats import summary
+
+    try:
+        answer: dict[str, Any] = httpx.get(f"{url}/bench/process", timeout=30).json()
+    except (httpx.HTTPError, ValueError) as exc:
+        return {"error": str(exc)}
+    answer["full_collection_pause_ms"] = summary(answer.pop("full_collections_ms"))
+    return answer
 
 
 def _jsonable(value: Any) -> Any:
