@@ -79,6 +79,7 @@ def find_wrk(install: bool = True) -> str | None:
 
 class LoadGenerator:
     def __init__(self, preference: str) -> None:
+        self.preference = preference
         self.wrk = find_wrk() if preference in ("auto", "wrk") else None
         if preference == "wrk" and self.wrk is None:
             raise RuntimeError("wrk is not installed and could not be installed")
@@ -90,7 +91,8 @@ class LoadGenerator:
                 [self.wrk, "--version"], capture_output=True, text=True, check=False
             ).stdout.splitlines()
             return f"wrk ({version[0].strip() if version else 'unknown version'}), Lua script"
-        return "asyncio + httpx client in a separate process (wrk unavailable)"
+        why = "--loadgen python" if self.preference == "python" else "wrk unavailable"
+        return f"asyncio + httpx client in a separate process ({why})"
 
     def run(
         self,
