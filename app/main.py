@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI
 
 from app.accounts.routes import router as accounts_router
@@ -35,3 +37,9 @@ def create_app() -> FastAPI:
 
 
 app = create_app()
+
+# The app's modules (Dagster's client among them) leave a few hundred thousand long-lived
+# objects; moving them out of the collector's reach keeps its full passes from pausing every
+# request in flight (measured by `make bench`: p99 of GET /api/jobs 109 ms -> 40 ms).
+gc.collect()
+gc.freeze()

@@ -30,6 +30,8 @@ class Job(Base):
             unique=True,
             postgresql_where=text("status IN ('pending', 'running')"),
         ),
+        # The reconciler pages through running jobs by id without walking finished history.
+        Index("idx_jobs_running_id", "id", postgresql_where=text("status = 'running'")),
         # Finds stale pending jobs and running jobs to reconcile without scanning history.
         Index(
             "idx_jobs_active_created",

@@ -7,7 +7,17 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
@@ -269,7 +279,9 @@ def lock_running_jobs(session: Session, *, after_id: uuid.UUID | None, limit: in
     Rows another transaction holds are skipped, so two reconcilers running at once work on
     disjoint jobs; paging by id lets a reconciler walk every running job exactly once.
     """
-    query = select(Job).where(Job.status == JobStatus.RUNNING)
+    # The status is written as a literal so that even a prepared (generic) plan matches the
+    # predicate of the partial index idx_jobs_running_id.
+    query = select(Job).where(Job.status == literal_column("'running'"))
     if after_id is not None:
         query = query.where(Job.id > after_id)
     return list(
