@@ -15,14 +15,15 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 import redis
 from sqlalchemy.engine import make_url
 
+from tests.support.api_server import ApiServer
 from tests.support.celery_worker import start_beat, start_worker, wait_worker_ready
 from tests.support.dagster import POSTGRES_URL_ENV, DagsterServer, start_dagster
 from tests.support.database import create_database, drop_database, migrate
-from tests.support.processes import BIN, ManagedProcess, free_port, python_env, wait_until
+from tests.support.processes import ManagedProcess, python_env
+from tests.support.redis_keys import purge_session_keys
 
 REAL_LOCATION_MODULE = "orchestration.definitions"
 
@@ -130,34 +131,11 @@ class Stack:
     # -- API ----------------------------------------------------------------------------------
 
     def start_api(self) -> str:
-        port = free_port()
-        self.api_url = f"http://127.0.0.1:{port}"
-        self.api = ManagedProcess(
-            "api",
-            [
-                str(BIN / "uvicorn"),
-                "bench.floor_app:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env=python_env(),
-            log_dir=self.workdir,
-        )
+        server = ApiServer("api", self.workdir, {}, app="bench.floor_app:app")
+        self.api = server.process
+        self.api_url = server.url
         self.cleanup.callback(self.stop_api)
-        api = self.api
-
-        def healthy() -> bool:
-            api.ensure_alive()
-            try:
-                return httpx.get(f"{self.api_url}/api/health", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_until(healthy, timeout=90, interval=0.2, what="the API")
+        server.wait_ready(timeout=90)
         return self.api_url
 
     def stop_api(self) -> None:
@@ -194,17 +172,7 @@ class Stack:
         return dropped
 
     def purge_redis_prefix(self) -> None:
-        from app.config import get_settings
-
-        settings = get_settings()
-        if not settings.redis_key_prefix:
-            return
-        with contextlib.suppress(redis.RedisError):
-            client = redis.Redis.from_url(settings.redis_url, socket_timeout=5)
-            keys = list(client.scan_iter(match=f"{settings.redis_key_prefix}*", count=1000))
-            for start in range(0, len(keys), 1000):
-                client.delete(*keys[start : start + 1000])
-            client.close()
+        purge_session_keys()
 
     def logs(self, lines: int = 30) -> str:
         processes = [self.api, self.worker, self.beat]

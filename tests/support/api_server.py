@@ -11,7 +11,13 @@ from tests.support.processes import BIN, ManagedProcess, free_port, python_env, 
 
 class ApiServer:
     def __init__(
-        self, name: str, workdir: Path, env: dict[str, str], *, port: int | None = None
+        self,
+        name: str,
+        workdir: Path,
+        env: dict[str, str],
+        *,
+        port: int | None = None,
+        app: str = "app.main:app",
     ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -19,7 +25,7 @@ class ApiServer:
             name,
             [
                 str(BIN / "uvicorn"),
-                "app.main:app",
+                app,
                 "--host",
                 "127.0.0.1",
                 "--port",

@@ -18,9 +18,9 @@ def purge_session_keys() -> None:
         return
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
     try:
-        keys = list(client.scan_iter(match=f"{settings.redis_key_prefix}*", count=500))
-        if keys:
-            client.delete(*keys)
+        keys = list(client.scan_iter(match=f"{settings.redis_key_prefix}*", count=1000))
+        for start in range(0, len(keys), 1000):
+            client.delete(*keys[start : start + 1000])
     except redis.RedisError:
         pass
     finally:
